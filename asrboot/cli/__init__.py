@@ -1,0 +1,39 @@
+"""The ``asrboot`` command line: ``asrboot <group> <command> [options]``."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from asrboot import __version__
+from asrboot.cli.lm import lm
+from asrboot.cli.text import text
+from asrboot.io import InputError
+
+
+class _Group(click.Group):
+    """Reports bad input (file and line) as a one-line error instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (InputError, FileNotFoundError) as e:
+            raise click.ClickException(str(e)) from e
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="asrboot")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True, help="Verbosity of log messages (on stderr).")
+def cli(log_level: str) -> None:
+    """asrboot: Hindi ASR with n-gram LMs bootstrapped by machine translation."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(text)
+cli.add_command(lm)
+
+
+def main() -> None:
+    cli(prog_name="asrboot")
