@@ -83,3 +83,27 @@ def test_normalize_tsv_column(tmp_path, write_lines):
     assert result.exit_code == 1 and "bad.tsv:3: 2 tab-separated fields, the header has 3" in result.output
     result = CliRunner().invoke(cli, ["text", "normalize", str(tsv), str(out), "--column", "xx"])
     assert result.exit_code == 1 and "no column 'xx'" in result.output
+
+
+def test_interpolate_and_prune(tmp_path, write_lines):
+    from conftest import grammar_sentences
+
+    a = write_lines("a.txt", grammar_sentences(1, 1500) + zipf_sentences(2, 1500))
+    b = write_lines("b.txt", grammar_sentences(3, 1500, flavour=1))
+    dev = write_lines("dev.txt", grammar_sentences(4, 200, flavour=1))
+    for name, text in (("a", a), ("b", b)):
+        assert run("lm", "train", text, "-o", tmp_path / f"{name}.arpa").exit_code == 0
+    report = tmp_path / "mix.json"
+    result = run("lm", "interpolate", tmp_path / "a.arpa", tmp_path / "b.arpa", "--dev", dev,
+                 "-o", tmp_path / "mix.arpa", "--report", report)
+    assert result.exit_code == 0, result.output
+    r = json.loads(report.read_text())
+    assert r["weights"][1] > r["weights"][0]  # b matches the dev text's flavour
+    assert r["mix"]["ppl"] <= min(i["ppl"] for i in r["inputs"])
+    assert str(tmp_path / "mix.arpa") in result.output
+    result = run("lm", "prune", tmp_path / "mix.arpa", "-o", tmp_path / "small.arpa", "--target-ngrams", 2000)
+    assert result.exit_code == 0, result.output
+    pruned = json.loads(result.output)
+    assert sum(pruned["ngrams_after"]) < sum(pruned["ngrams_before"])
+    usage = CliRunner().invoke(cli, ["lm", "prune", str(tmp_path / "mix.arpa"), "-o", str(tmp_path / "x.arpa")])
+    assert usage.exit_code == 2 and "exactly one of" in usage.output

@@ -8,6 +8,7 @@ import click
 
 from asrboot import __version__
 from asrboot.cli.lm import lm
+from asrboot.cli.score import score_command
 from asrboot.cli.text import text
 from asrboot.io import InputError
 
@@ -33,6 +34,7 @@ def cli(log_level: str) -> None:
 
 cli.add_command(text)
 cli.add_command(lm)
+cli.add_command(score_command)
 
 
 def main() -> None:

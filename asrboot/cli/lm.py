@@ -80,10 +80,12 @@ def interpolate_cmd(arpas, dev_text, out_arpa, weights, report):
 
     fixed = [float(w) for w in weights.split(",")] if weights else None
     result = interpolate(arpas, dev_text, out_arpa, weights=fixed)
-    click.echo(f"{'model':<40} {'weight':>8} {'ngrams':>10} {'dev ppl':>9} {'OOVs':>6}")
+    click.echo("dev perplexity on the common (union) vocabulary; own OOVs: on the model's own vocabulary")
+    click.echo(f"{'model':<40} {'weight':>8} {'ngrams':>10} {'dev ppl':>9} {'OOVs':>6} {'own OOVs':>9}")
     rows = [(i["path"], w, i) for w, i in zip(result["weights"], result["inputs"])]
     for path, w, info in rows + [(result["mix"]["path"], 1.0, result["mix"])]:
-        click.echo(f"{path:<40} {w:>8.4f} {sum(info['ngrams']):>10} {info['ppl']:>9.2f} {info['oovs']:>6}")
+        own = info.get("own_oovs", info["oovs"])
+        click.echo(f"{path:<40} {w:>8.4f} {sum(info['ngrams']):>10} {info['ppl']:>9.2f} {info['oovs']:>6} {own:>9}")
     if report:
         with atomic_open(report) as f:
             json.dump(result, f, indent=2, ensure_ascii=False)

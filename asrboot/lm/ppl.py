@@ -40,6 +40,15 @@ class PplReport:
     ppl: float
     ppl1: float
 
+    @classmethod
+    def from_counts(cls, sentences: int, words: int, oovs: int, logprob: float) -> "PplReport":
+        """Perplexities from totals (``logprob``: log10 sum over the non-OOV tokens, ``</s>`` included)."""
+        denom = words - oovs + sentences
+        ppl = 10 ** (-logprob / denom) if denom else math.nan
+        # ppl1 leaves </s> out of the count but not out of the log-probability, as SRILM does.
+        ppl1 = 10 ** (-logprob / (words - oovs)) if words > oovs else math.nan
+        return cls(sentences, words, oovs, logprob, ppl, ppl1)
+
     @property
     def oov_rate(self) -> float:
         return self.oovs / self.words if self.words else 0.0
@@ -81,8 +90,4 @@ def perplexity(lm: Union[PathLike, kenlm.Model], sentences: Iterable[str]) -> Pp
         words += s.words
         oovs += s.oovs
         logprob += s.logprob_known
-    denom = words - oovs + n
-    ppl = 10 ** (-logprob / denom) if denom else math.nan
-    # ppl1 leaves </s> out of the count but not out of the log-probability, as SRILM does.
-    ppl1 = 10 ** (-logprob / (words - oovs)) if words > oovs else math.nan
-    return PplReport(n, words, oovs, logprob, ppl, ppl1)
+    return PplReport.from_counts(n, words, oovs, logprob)
