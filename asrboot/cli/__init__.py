@@ -9,6 +9,7 @@ import click
 from asrboot import __version__
 from asrboot.cli.lm import lm
 from asrboot.cli.score import score_command
+from asrboot.cli.speech import data, synth
 from asrboot.cli.text import text
 from asrboot.io import InputError
 
@@ -35,6 +36,8 @@ def cli(log_level: str) -> None:
 cli.add_command(text)
 cli.add_command(lm)
 cli.add_command(score_command)
+cli.add_command(synth)
+cli.add_command(data)
 
 
 def main() -> None:
