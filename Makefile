@@ -13,6 +13,7 @@ test:
 
 bench:
 	$(PY) benchmarks/lm_build.py
+	$(PY) benchmarks/hlg_compile.py --icefall
 
 clean-tools:
 	rm -rf tools

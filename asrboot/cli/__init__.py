@@ -7,6 +7,9 @@ import logging
 import click
 
 from asrboot import __version__
+from asrboot.cli.compare import compare_lms_command
+from asrboot.cli.decode import decode as decode_command
+from asrboot.cli.graph import graph, lang
 from asrboot.cli.lm import lm
 from asrboot.cli.score import score_command
 from asrboot.cli.speech import data, synth
@@ -35,6 +38,10 @@ def cli(log_level: str) -> None:
 
 cli.add_command(text)
 cli.add_command(lm)
+cli.add_command(lang)
+cli.add_command(graph)
+cli.add_command(decode_command)
+cli.add_command(compare_lms_command)
 cli.add_command(score_command)
 cli.add_command(synth)
 cli.add_command(data)
