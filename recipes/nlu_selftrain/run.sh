@@ -9,7 +9,7 @@
 #
 # Options: --stage N, --stop-stage N, --demo, --data-root DIR (default ../shared/data of the checkout),
 #          --config FILE (default conf/nlu.yaml; conf/demo.yaml with --demo),
-#          --nj N (torch/BLAS threads, default 2; when other jobs keep the cores busy, 1 is much faster).
+#          --nj N (torch/BLAS threads, default 1: on 2 busy shared cores 1 thread was ~3x faster than 2).
 # Outputs: data/full, exp/ (data/demo, exp/demo with --demo). A stage whose output exists is skipped.
 # Stages (each one `asrboot nlu <command>` call):
 #   0  prepare           read + validate + normalize the corpora; dev/test/pool manifests, K-shot splits
@@ -29,20 +29,8 @@ stop_stage=100
 demo=false
 data_root=""
 config=""
-nj=2
-
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --stage) stage=$2; shift 2 ;;
-    --stop-stage|--stop_stage) stop_stage=$2; shift 2 ;;
-    --demo) demo=true; shift ;;
-    --data-root|--data_root) data_root=$2; shift 2 ;;
-    --config) config=$2; shift 2 ;;
-    --nj) nj=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-  esac
-done
+nj=1
+. "$root/local/recipe.sh"
 
 if $demo; then
   : "${data_root:=$here/demo}"
@@ -57,33 +45,10 @@ else
 fi
 [ -d "$data_root" ] || { echo "run.sh: data root $data_root not found (use --data-root)" >&2; exit 1; }
 
-# the asrboot console script of the checkout's virtualenv, unless one is given or on PATH
-if [ -z "${ASRBOOT:-}" ]; then
-  if [ -x "$root/.venv/bin/asrboot" ]; then ASRBOOT="$root/.venv/bin/asrboot"; else ASRBOOT=asrboot; fi
-fi
-asrboot() { $ASRBOOT "$@"; }
 export ASRBOOT_THREADS=$nj OMP_NUM_THREADS=$nj MKL_NUM_THREADS=$nj TOKENIZERS_PARALLELISM=false
 
 mkdir -p "$exp"
 timing=$exp/timing.tsv
-log() { echo "$(date '+%F %T') [stage $1] ${*:2}"; }
-run_stage() {  # run_stage N NAME OUTPUT COMMAND...: skip when OUTPUT exists, time the stage
-  local n=$1 name=$2 output=$3
-  shift 3
-  if [ "$stage" -le "$n" ] && [ "$stop_stage" -ge "$n" ]; then
-    if [ -e "$output" ]; then
-      log "$n" "$name: $output exists, skipped"
-    else
-      log "$n" "$name"
-      local t0=$SECONDS
-      "$@"
-      local dt=$((SECONDS - t0))
-      { grep -v "^$n $name	" "$timing" 2>/dev/null || true; printf '%s\t%s\n' "$n $name" "$dt"; } > "$timing.tmp"
-      mv "$timing.tmp" "$timing"
-      log "$n" "$name done in ${dt}s"
-    fi
-  fi
-}
 
 run_stage 0 prepare "$data/stats.json" \
   asrboot nlu prepare --config "$config" --data-root "$data_root" -o "$data"
