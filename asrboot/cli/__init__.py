@@ -11,6 +11,7 @@ from asrboot.cli.compare import compare_lms_command
 from asrboot.cli.decode import decode as decode_command
 from asrboot.cli.graph import graph, lang
 from asrboot.cli.lm import lm
+from asrboot.cli.mt import mt, select
 from asrboot.cli.nlu import nlu
 from asrboot.cli.score import score_command
 from asrboot.cli.speech import data, synth
@@ -44,6 +45,8 @@ cli.add_command(graph)
 cli.add_command(decode_command)
 cli.add_command(compare_lms_command)
 cli.add_command(nlu)
+cli.add_command(select)
+cli.add_command(mt)
 cli.add_command(score_command)
 cli.add_command(synth)
 cli.add_command(data)

@@ -76,7 +76,8 @@ def features_path(config, exp_dir) -> Path:
               help="Also encode the whole unlabelled pool (else selftrain encodes the pool texts it needs).")
 def encode_cmd(config_path, data_dir, out_path, pool):
     """Cache the frozen MiniLM layers' outputs for the labelled, dev and test texts (and the pool)."""
-    from asrboot.nlu.encoder import FeatureStore, MiniLMEncoder, set_threads
+    from asrboot.nlu.encoder import FeatureStore, MiniLMEncoder
+    from asrboot.threads import set_threads
     from asrboot.nlu.prepare import Prepared
 
     cfg = _config(config_path)
@@ -98,7 +99,8 @@ def encode_cmd(config_path, data_dir, out_path, pool):
 def paraphrase_cmd(config_path, data_dir, out_dir):
     """Generate template pairs from the labelled existing-intent data and train the paraphrase detector."""
     from asrboot.io import atomic_open
-    from asrboot.nlu.encoder import EmbeddingCache, MiniLMEncoder, set_threads
+    from asrboot.nlu.encoder import EmbeddingCache, MiniLMEncoder
+    from asrboot.threads import set_threads
     from asrboot.nlu.paraphrase import save_pairs, train_detector
     from asrboot.nlu.prepare import Prepared
 
@@ -135,7 +137,7 @@ def paraphrase_cmd(config_path, data_dir, out_dir):
               help="Run results go to OUT/<model>/k<K>/seed<S>.json (existing ones are kept).")
 def selftrain_cmd(config_path, ks, seeds, data_dir, model_kind, features, paraphrase_dir, out_dir):
     """Supervised baseline and every self-training strategy, for every K and seed."""
-    from asrboot.nlu.encoder import set_threads
+    from asrboot.threads import set_threads
     from asrboot.nlu.selftrain import run_grid
 
     cfg = _config(config_path, ks, seeds)

