@@ -25,7 +25,7 @@ def test_console_script_help():
     assert "--log-level" in out and "lm" in out and "text" in out
 
 
-@pytest.mark.parametrize("group", ["text", "lm", "lang", "graph", "data", "nlu", "select", "mt"])
+@pytest.mark.parametrize("group", ["text", "lm", "lang", "graph", "data", "nlu", "select", "mt", "bootstrap"])
 def test_every_command_has_help(group):
     result = run(group, "--help")
     assert result.exit_code == 0

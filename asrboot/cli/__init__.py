@@ -7,6 +7,8 @@ import logging
 import click
 
 from asrboot import __version__
+from asrboot.cli.am import am
+from asrboot.cli.bootstrap import bootstrap
 from asrboot.cli.compare import compare_lms_command
 from asrboot.cli.decode import decode as decode_command
 from asrboot.cli.graph import graph, lang
@@ -47,6 +49,8 @@ cli.add_command(compare_lms_command)
 cli.add_command(nlu)
 cli.add_command(select)
 cli.add_command(mt)
+cli.add_command(bootstrap)
+cli.add_command(am)
 cli.add_command(score_command)
 cli.add_command(synth)
 cli.add_command(data)
