@@ -67,3 +67,13 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def train_arpa(lines: List[str], directory: Path, name: str, order: int = 3) -> Path:
+    """An ARPA model of ``lines`` from the real lmplz (KenLM's fallback discounts: tiny corpora)."""
+    from asrboot.lm.train import train_lm
+
+    text = directory / f"{name}.txt"
+    text.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Path(train_lm([text], directory / f"{name}.arpa", order=order, discount_fallback="always",
+                         memory="100M").arpa)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import random
-import subprocess
-from pathlib import Path
 
 import kenlm
 import pytest
 
 from asrboot.io import InputError
 from asrboot.lm.arpa import ArpaLM, read_arpa, write_arpa
+
+from asrboot.lm.train import build_binary
+from conftest import train_arpa
 
 TINY = """\\data\\
 ngram 1=5
@@ -38,26 +39,6 @@ ngram 3=2
 \\end\\
 """
 TINY_LINES = TINY.splitlines()
-
-
-def kenlm_tool(name: str) -> str:
-    """Path of a KenLM binary (asrboot.lm.tools if present, else the project's tools/kenlm/bin)."""
-    try:
-        from asrboot.lm.tools import kenlm_binary
-    except ImportError:
-        return str(Path(__file__).resolve().parents[1] / "tools" / "kenlm" / "bin" / name)
-    return kenlm_binary(name)
-
-
-def train_arpa(lines, directory: Path, name: str, order: int = 3) -> Path:
-    """Train an ARPA model with the real lmplz (fails loudly if it is missing)."""
-    text = directory / f"{name}.txt"
-    text.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    arpa = directory / f"{name}.arpa"
-    with open(text, "rb") as fin, open(arpa, "wb") as fout:
-        subprocess.run([kenlm_tool("lmplz"), "-o", str(order), "--discount_fallback", "-S", "10%",
-                        "-T", str(directory)], stdin=fin, stdout=fout, stderr=subprocess.DEVNULL, check=True)
-    return arpa
 
 
 def random_sentences(seed: int, n_words: int):
@@ -216,8 +197,7 @@ def test_build_binary_loads_written_file(trained, tmp_path, kind):
     arpa, held_out = trained
     lm = read_arpa(arpa)
     write_arpa(lm, tmp_path / "out.arpa")
-    subprocess.run([kenlm_tool("build_binary"), kind, str(tmp_path / "out.arpa"), str(tmp_path / "out.bin")],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build_binary(tmp_path / "out.arpa", tmp_path / "out.bin", kind)
     model = kenlm.Model(str(tmp_path / "out.bin"))
     for s in held_out[:50]:
         assert lm.sentence_logprob(s.split()) == pytest.approx(model.score(s), abs=1e-4)

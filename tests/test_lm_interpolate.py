@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 import kenlm
@@ -13,28 +12,10 @@ import pytest
 from asrboot.lm.arpa import read_arpa, with_vocab, write_arpa
 from asrboot.lm.interpolate import estimate_weights, interpolate, mix
 
+from conftest import train_arpa
+
 VOCAB = [f"w{i}" for i in range(30)] + ["घर", "पानी", "किताब", "नदी", "बादल"]
 UNKNOWN = "अज्ञात"
-
-
-def kenlm_tool(name: str) -> str:
-    """Path of a KenLM binary (asrboot.lm.tools if present, else the project's tools/kenlm/bin)."""
-    try:
-        from asrboot.lm.tools import kenlm_binary
-    except ImportError:
-        return str(Path(__file__).resolve().parents[1] / "tools" / "kenlm" / "bin" / name)
-    return kenlm_binary(name)
-
-
-def train_arpa(lines, directory: Path, name: str, order: int = 3) -> Path:
-    """Train an ARPA model with the real lmplz (fails loudly if it is missing)."""
-    text = directory / f"{name}.txt"
-    text.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    arpa = directory / f"{name}.arpa"
-    with open(text, "rb") as fin, open(arpa, "wb") as fout:
-        subprocess.run([kenlm_tool("lmplz"), "-o", str(order), "--discount_fallback", "-S", "10%",
-                        "-T", str(directory)], stdin=fin, stdout=fout, stderr=subprocess.DEVNULL, check=True)
-    return arpa
 
 
 def grammar(seed: int):

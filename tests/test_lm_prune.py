@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import subprocess
-from pathlib import Path
 
 import kenlm
 import pytest
@@ -13,27 +11,10 @@ import pytest
 from asrboot.lm.arpa import read_arpa
 from asrboot.lm.prune import _order_costs, prune, prune_file
 
+from asrboot.lm.train import build_binary
+from conftest import train_arpa
+
 VOCAB = [f"w{i}" for i in range(40)] + ["घर", "पानी", "किताब", "नदी", "बादल"]
-
-
-def kenlm_tool(name: str) -> str:
-    """Path of a KenLM binary (asrboot.lm.tools if present, else the project's tools/kenlm/bin)."""
-    try:
-        from asrboot.lm.tools import kenlm_binary
-    except ImportError:
-        return str(Path(__file__).resolve().parents[1] / "tools" / "kenlm" / "bin" / name)
-    return kenlm_binary(name)
-
-
-def train_arpa(lines, directory: Path, name: str, order: int = 3) -> Path:
-    """Train an ARPA model with the real lmplz (fails loudly if it is missing)."""
-    text = directory / f"{name}.txt"
-    text.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    arpa = directory / f"{name}.arpa"
-    with open(text, "rb") as fin, open(arpa, "wb") as fout:
-        subprocess.run([kenlm_tool("lmplz"), "-o", str(order), "--discount_fallback", "-S", "10%",
-                        "-T", str(directory)], stdin=fin, stdout=fout, stderr=subprocess.DEVNULL, check=True)
-    return arpa
 
 
 def sentences(seed: int, n_words: int):
@@ -109,8 +90,7 @@ def test_pruned_trie_binary(setup, pruned, tmp_path):
     out, _ = pruned
     lm = read_arpa(out)
     assert any(lm.get(words[1:]) is None for words, _, _ in lm.ngrams(3))
-    subprocess.run([kenlm_tool("build_binary"), "trie", str(out), str(tmp_path / "p.bin")],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build_binary(out, tmp_path / "p.bin", "trie")
     model = kenlm.Model(str(tmp_path / "p.bin"))
     for s in setup["dev"][:200]:
         assert lm.sentence_logprob(s) == pytest.approx(model.score(" ".join(s)), abs=1e-4)

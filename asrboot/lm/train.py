@@ -129,11 +129,10 @@ def train_lm(
 
 
 def build_binary(arpa_path: PathLike, bin_path: PathLike, structure: str = "probing") -> None:
-    """Convert an ARPA file into a KenLM binary (``probing`` hash tables or a compressed ``trie``)."""
+    """Convert an ARPA file into a KenLM binary (``probing`` hash tables or a smaller ``trie``; exact scores)."""
     with atomic_path(bin_path) as tmp:
-        args = [kenlm_binary("build_binary")]
-        args += ["-a", "22", "-q", "8", "trie"] if structure == "trie" else ["probing"]
-        proc = subprocess.run(args + [str(arpa_path), str(tmp)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        args = [kenlm_binary("build_binary"), structure, str(arpa_path), str(tmp)]
+        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if proc.returncode:
             raise RuntimeError(f"build_binary failed for {arpa_path}:\n{proc.stderr.decode(errors='replace')[-2000:]}")
 
