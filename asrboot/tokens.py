@@ -32,10 +32,11 @@ def units_to_text(units: Iterable[str]) -> str:
     return " ".join(out.split())
 
 
-def read_tokens(path: PathLike) -> Dict[str, int]:
-    """Read ``tokens.txt``; duplicate symbols or ids, or a blank that is not id 0, are errors."""
+def read_symbols(path: PathLike) -> Dict[str, int]:
+    """Read a symbol table (``symbol id`` per line: ``tokens.txt``, ``words.txt``); malformed lines and
+    duplicate symbols or ids are errors naming the line."""
     table: Dict[str, int] = {}
-    ids = set()
+    seen: Dict[int, str] = {}
     for lineno, line in read_lines(path):
         if not line.strip():
             continue
@@ -43,19 +44,30 @@ def read_tokens(path: PathLike) -> Dict[str, int]:
         if len(fields) != 2 or not fields[1].isdigit():
             raise InputError(path, lineno, f"expected 'symbol id', got {line!r}")
         sym, idx = fields[0], int(fields[1])
-        if sym in table or idx in ids:
-            raise InputError(path, lineno, f"duplicate symbol or id: {line!r}")
+        if sym in table:
+            raise InputError(path, lineno, f"duplicate symbol {sym!r} (also id {table[sym]})")
+        if idx in seen:
+            raise InputError(path, lineno, f"duplicate id {idx} (also symbol {seen[idx]!r})")
         table[sym] = idx
-        ids.add(idx)
+        seen[idx] = sym
+    return table
+
+
+def write_symbols(table: Dict[str, int], path: PathLike) -> None:
+    with atomic_open(path) as f:
+        for sym, idx in sorted(table.items(), key=lambda kv: kv[1]):
+            f.write(f"{sym} {idx}\n")
+
+
+def read_tokens(path: PathLike) -> Dict[str, int]:
+    """Read ``tokens.txt`` (:func:`read_symbols`); the blank must be token 0."""
+    table = read_symbols(path)
     if table.get(BLANK) != 0:
         raise InputError(path, None, f"{BLANK} must be token 0")
     return table
 
 
-def write_tokens(table: Dict[str, int], path: PathLike) -> None:
-    with atomic_open(path) as f:
-        for sym, idx in sorted(table.items(), key=lambda kv: kv[1]):
-            f.write(f"{sym} {idx}\n")
+write_tokens = write_symbols
 
 
 def grapheme_table(texts: Iterable[str], extra: Iterable[str] = ()) -> Dict[str, int]:

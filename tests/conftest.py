@@ -77,3 +77,19 @@ def train_arpa(lines: List[str], directory: Path, name: str, order: int = 3) -> 
     text.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return Path(train_lm([text], directory / f"{name}.arpa", order=order, discount_fallback="always",
                          memory="100M").arpa)
+
+
+def kenlm_sum(model, history, vocab) -> float:
+    """Sum over ``vocab`` of kenlm's p(w | history) (history oldest first, may start with ``<s>``)."""
+    import kenlm
+
+    state, out = kenlm.State(), kenlm.State()
+    if history and history[0] == "<s>":
+        model.BeginSentenceWrite(state)
+        history = history[1:]
+    else:
+        model.NullContextWrite(state)
+    for w in history:
+        model.BaseScore(state, w, out)
+        state, out = out, state
+    return sum(10 ** model.BaseScore(state, w, out) for w in vocab)

@@ -12,7 +12,7 @@ import pytest
 from asrboot.lm.arpa import read_arpa, with_vocab, write_arpa
 from asrboot.lm.interpolate import estimate_weights, interpolate, mix
 
-from conftest import train_arpa
+from conftest import kenlm_sum, train_arpa
 
 VOCAB = [f"w{i}" for i in range(30)] + ["घर", "पानी", "किताब", "नदी", "बादल"]
 UNKNOWN = "अज्ञात"
@@ -34,20 +34,6 @@ def sample(gram, rng: random.Random, n_words: int):
         lines.append(" ".join(sentence))
         total += len(sentence)
     return lines
-
-
-def kenlm_sum(model: kenlm.Model, history, vocab) -> float:
-    """Sum over ``vocab`` of kenlm's p(w | history)."""
-    state, out = kenlm.State(), kenlm.State()
-    if history and history[0] == "<s>":
-        model.BeginSentenceWrite(state)
-        history = history[1:]
-    else:
-        model.NullContextWrite(state)
-    for w in history:
-        model.BaseScore(state, w, out)
-        state, out = out, state
-    return sum(10 ** model.BaseScore(state, w, out) for w in vocab)
 
 
 def sampled_histories(lm, rng: random.Random, n: int = 30):

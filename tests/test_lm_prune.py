@@ -12,7 +12,7 @@ from asrboot.lm.arpa import read_arpa
 from asrboot.lm.prune import _order_costs, prune, prune_file
 
 from asrboot.lm.train import build_binary
-from conftest import train_arpa
+from conftest import kenlm_sum, train_arpa
 
 VOCAB = [f"w{i}" for i in range(40)] + ["घर", "पानी", "किताब", "नदी", "बादल"]
 
@@ -31,19 +31,6 @@ def sentences(seed: int, n_words: int):
         lines.append(" ".join(sentence))
         total += len(sentence)
     return lines
-
-
-def kenlm_sum(model: kenlm.Model, history, vocab) -> float:
-    state, out = kenlm.State(), kenlm.State()
-    if history and history[0] == "<s>":
-        model.BeginSentenceWrite(state)
-        history = history[1:]
-    else:
-        model.NullContextWrite(state)
-    for w in history:
-        model.BaseScore(state, w, out)
-        state, out = out, state
-    return sum(10 ** model.BaseScore(state, w, out) for w in vocab)
 
 
 @pytest.fixture(scope="module")

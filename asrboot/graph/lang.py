@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from asrboot.graph.lexicon import Entry, add_disambig, build_lexicon, unit_source, write_lexicon
-from asrboot.graph.symbols import BOS, DISAMBIG0, EOS, EPS, is_disambig, read_symbols, write_symbols
+from asrboot.graph.symbols import BOS, DISAMBIG0, EOS, EPS, is_disambig
 from asrboot.io import PathLike, atomic_path
-from asrboot.tokens import read_tokens
+from asrboot.tokens import read_symbols, read_tokens, write_symbols
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ import torch
 
 from asrboot.graph.lang import LANG_FILES
 from asrboot.graph.lexicon import iter_lexicon
-from asrboot.graph.symbols import BOS, DISAMBIG0, EOS, EPS, is_disambig, read_symbols
+from asrboot.graph.symbols import BOS, DISAMBIG0, EOS, EPS, is_disambig
 from asrboot.io import InputError, PathLike
-from asrboot.tokens import BLANK, read_tokens
+from asrboot.tokens import BLANK, read_symbols, read_tokens
 
 MAX_PER_FILE = 20
 
