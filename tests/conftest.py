@@ -93,3 +93,14 @@ def kenlm_sum(model, history, vocab) -> float:
         model.BaseScore(state, w, out)
         state, out = out, state
     return sum(10 ** model.BaseScore(state, w, out) for w in vocab)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a test module: on busy shared CPUs spinning OpenMP threads only slow small models."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from click.testing import CliRunner
 
 from asrboot.am.data import compute_features
@@ -23,12 +22,7 @@ from asrboot.tokens import grapheme_table, read_tokens, write_tokens
 TEXTS = ["कमरा", "नमस्ते दुनिया", "आज मौसम अच्छा है"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # busy shared CPUs: spinning OpenMP threads only slow small models down
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

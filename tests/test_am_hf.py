@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from lhotse import CutSet
 
 from asrboot.am.load import load_am
@@ -18,12 +17,7 @@ from asrboot.tokens import BLANK, WORD_START, write_tokens
 VOCAB = {"<pad>": 0, "<s>": 1, "</s>": 2, "<unk>": 3, "|": 4, "क": 5, "ा": 6, "म": 7, "\u095b": 8, "a": 9, "र": 10}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # busy shared CPUs: spinning OpenMP threads only slow small models down
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -30,12 +30,7 @@ class IcefallCtc(torch.nn.Module):
         return self.proj(x).log_softmax(-1), torch.div(x_lens, 4, rounding_mode="floor")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # busy shared CPUs: spinning OpenMP threads only slow small models down
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

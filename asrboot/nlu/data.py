@@ -141,30 +141,28 @@ def bio_from_spans(n: int, spans: Iterable[Span]) -> List[str]:
     return tags
 
 
+def _render_spans(tokens: Sequence[str], tags: Sequence[str], render) -> str:
+    """The tokens with each BIO slot span replaced by ``render(slot_type, span_tokens)``."""
+    out: List[str] = []
+    pos = 0
+    for slot_type, start, end in spans_from_bio(tags):
+        out += tokens[pos:start]
+        out.append(render(slot_type, tokens[start:end]))
+        pos = end
+    out += tokens[pos:]
+    return " ".join(out)
+
+
 def to_annotation(tokens: Sequence[str], tags: Sequence[str]) -> str:
     """Inverse of :func:`parse_annotation`: ``[slot : value]`` text of tokens and BIO tags."""
     if len(tokens) != len(tags):
         raise ValueError(f"{len(tokens)} tokens but {len(tags)} tags")
-    out: List[str] = []
-    pos = 0
-    for slot_type, start, end in spans_from_bio(tags):
-        out += tokens[pos:start]
-        out.append(f"[{slot_type} : {' '.join(tokens[start:end])}]")
-        pos = end
-    out += tokens[pos:]
-    return " ".join(out)
+    return _render_spans(tokens, tags, lambda slot, value: f"[{slot} : {' '.join(value)}]")
 
 
 def delexicalize(tokens: Sequence[str], tags: Sequence[str]) -> str:
     """Template of an utterance: slot values replaced by their types, ``play [artist_name] in the [room]``."""
-    out: List[str] = []
-    pos = 0
-    for slot_type, start, end in spans_from_bio(tags):
-        out += tokens[pos:start]
-        out.append(f"[{slot_type}]")
-        pos = end
-    out += tokens[pos:]
-    return " ".join(out)
+    return _render_spans(tokens, tags, lambda slot, value: f"[{slot}]")
 
 
 @dataclasses.dataclass
