@@ -194,6 +194,8 @@ def _train_options(fn):
         click.option("--lr", default=7e-4, show_default=True, help="Peak learning rate."),
         click.option("--warmup", default=1000, show_default=True, help="Warm-up steps (then inverse sqrt)."),
         click.option("--max-tokens", default=4096, show_default=True, help="Batch size in (padded) tokens."),
+        click.option("--max-len", default=128, show_default=True,
+                     help="Drop training pairs with a side longer than this many subword tokens."),
         click.option("--max-steps", type=int, help="Stop after this many updates."),
         click.option("--max-epochs", type=float, help="Stop after this many epochs."),
         click.option("--max-minutes", type=float, help="Stop after this much training time."),
@@ -212,14 +214,14 @@ def _train_options(fn):
     return fn
 
 
-def _train_config(default_epochs: Optional[float], lr, warmup, max_tokens, max_steps, max_epochs, max_minutes,
-                  eval_every, patience, metric, bleu_sentences, seed, threads):
+def _train_config(default_epochs: Optional[float], lr, warmup, max_tokens, max_len, max_steps, max_epochs,
+                  max_minutes, eval_every, patience, metric, bleu_sentences, seed, threads):
     from asrboot.mt.train import TrainConfig
 
     if max_epochs is None and max_steps is None and max_minutes is None:
         max_epochs = default_epochs
-    return TrainConfig(lr=lr, warmup_steps=warmup, max_tokens=max_tokens, max_steps=max_steps, max_epochs=max_epochs,
-                       max_minutes=max_minutes, eval_every=eval_every, patience=patience, metric=metric,
+    return TrainConfig(lr=lr, warmup_steps=warmup, max_tokens=max_tokens, max_len=max_len, max_steps=max_steps,
+                       max_epochs=max_epochs, max_minutes=max_minutes, eval_every=eval_every, patience=patience, metric=metric,
                        bleu_sentences=bleu_sentences, seed=seed, threads=threads)
 
 

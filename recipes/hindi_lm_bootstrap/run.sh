@@ -68,6 +68,7 @@ if $demo; then
   mt_model=(--vocab-size 600 --d-model 128 --layers 1 --heads 4 --ffn-dim 256)
   mt_train=(--max-steps 150 --eval-every 50 --warmup 20 --lr 0.005 --bleu-sentences 0 --max-tokens 1024)
   st_train=(--max-steps 40 --eval-every 20 --warmup 5 --lr 0.002 --bleu-sentences 0 --max-tokens 1024)
+  select_fractions=0.1,0.3,0.5
   beam=2; nbest=2
   sweep_sizes=200,100,50; sweep_seeds=1,2
   compare_opts=(--lm-scales 0.5,0.9,1.3 --bootstrap 200)
@@ -75,10 +76,15 @@ else
   : "${data_root:=$root/../shared/data}"
   data=data/full; exp=exp/full
   pool_opts=(--data-dir "$data_root")
-  mt_model=()
-  mt_train=(--max-epochs 20)
-  st_train=(--max-epochs 2)
-  beam=5; nbest=5
+  # A fixed CPU budget per NMT (2 cores): 4.8M parameters, pairs up to 32 subword tokens (the in-domain
+  # utterances are short; longer pool sentences cost most of the compute), ~1 s per 2k-token step.
+  mt_model=(--vocab-size 4000 --layers 2)
+  mt_train=(--max-minutes 11 --max-len 32 --max-tokens 2048 --lr 0.002 --warmup 200 --eval-every 150
+            --bleu-sentences 0)
+  st_train=(--max-minutes 5 --max-len 32 --max-tokens 2048 --lr 0.0005 --warmup 50 --eval-every 100
+            --bleu-sentences 0)
+  select_fractions=0.1,0.2,0.3,0.5  # at most half: 100% is the raw variant
+  beam=4; nbest=4
   sweep_sizes=1500,375,150; sweep_seeds=1,2,3
   compare_opts=()
 fi
@@ -107,10 +113,10 @@ run_stage 5 lm-indomain "$exp/lm/indomain.arpa" asrboot lm train "$data/train.tx
 
 # --- selection of pool pairs close to the in-domain Hindi
 run_stage 6 select-centroid "$exp/select/centroid.tsv" \
-  asrboot select pairs --pool "$data/pool/train.tsv" --slurp-dir "$slurp_dir" --method centroid --tune \
+  asrboot select pairs --pool "$data/pool/train.tsv" --slurp-dir "$slurp_dir" --method centroid --tune --fractions "$select_fractions" \
     -o "$exp/select/centroid.tsv" --scores "$exp/select/centroid.scores"
 run_stage 7 select-ml "$exp/select/moore_lewis.tsv" \
-  asrboot select pairs --pool "$data/pool/train.tsv" --slurp-dir "$slurp_dir" --method moore-lewis --tune \
+  asrboot select pairs --pool "$data/pool/train.tsv" --slurp-dir "$slurp_dir" --method moore-lewis --tune --fractions "$select_fractions" \
     -o "$exp/select/moore_lewis.tsv" --scores "$exp/select/moore_lewis.scores"
 
 # --- NMT: raw pool, centroid selection, Moore-Lewis selection; self-training of the centroid model
