@@ -1,9 +1,9 @@
 """Compare LM variants by the WER of one acoustic model: ``asrboot compare-lms``.
 
-The acoustic model runs once per cut set (:func:`cached_posteriors`, under ``out/posteriors``). Each
-variant gets a lang dir spelled from its ARPA vocabulary and an HLG; its LM scale is tuned on
-the dev cuts (a sweep over cached lattices), the test cuts are decoded at that scale, and the
-variant is scored against the first (baseline) one. Written to ``out``::
+The acoustic model runs once per cut set (:func:`cached_posteriors`, under ``out/posteriors`` or a
+cache shared between comparisons). Each variant gets a lang dir spelled from its ARPA vocabulary
+and an HLG; its LM scale is tuned on the dev cuts (a sweep over cached lattices), the test cuts are
+decoded at that scale, and the variant is scored against the first (baseline) one. Written to ``out``::
 
     results.md, results.csv, results.png     the comparison table and a WER bar plot (95% CIs)
     posteriors/{dev,test}/                   the cached AM outputs

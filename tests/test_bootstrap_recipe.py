@@ -22,7 +22,7 @@ RECIPE = ROOT / "recipes" / "hindi_lm_bootstrap"
 BUILTIN_DIR = ROOT / "asrboot" / "models" / "hindi_grapheme_ctc"
 HAVE_BUILTIN_AM = (BUILTIN_DIR / "model.pt").exists()
 VARIANTS = ["indomain", "raw", "selection", "selftrain", "rescore", "filter", "combined", "general", "moore_lewis"]
-LM_STAGES = 28  # stages 0-27 (LM side + its report); 28-31 synthesize, decode and report WER
+LM_STAGES = 28  # stages 0-27 (LM side + its report); 28-32 synthesize, decode and report WER
 
 
 @pytest.mark.timeout(1200)  # ~2 min on 2 idle cores (LM side); NMT is CPU-bound, so allow for busy ones
@@ -81,10 +81,15 @@ def test_demo_recipe_end_to_end(tmp_path):
     timing = [t.split("\t")[0] for t in (exp / "timing.tsv").read_text().splitlines()]
     stages = [int(t.split()[0]) for t in timing]
     if HAVE_BUILTIN_AM:
-        assert stages == list(range(32))
+        assert stages == list(range(33))
         for name in VARIANTS:
             assert rows[name]["wer"] != "", rows[name]
         assert "test WER" in report and (exp / "wer.png").exists()
+        for size in (200, 100, 50):  # the sweep by WER: each size's baseline vs combined, decoded
+            wer = {r["variant"]: r for r in csv.DictReader(open(exp / "sweep" / f"decode_n{size}" / "results.csv"))}
+            assert 0 <= float(wer["combined"]["wer"]) <= 100 and wer["combined"]["p_value"] != "", wer
+            assert f"| {size} | 2 |" in report
+        assert (exp / "sweep.png").stat().st_size > 5000
     else:
         assert stages == list(range(LM_STAGES))
         assert "not decoded yet" in report
@@ -134,6 +139,21 @@ def test_lm_variants_sweep_and_report(tmp_path):
     result = run_bootstrap("report", "--variants", tmp_path / "v" / "variants.json", "--dev", dev, "--test", test,
                            "--decode", wer, "-o", tmp_path / "exp2")
     assert result.exit_code != 0 and "no WER for variants" in result.output
+    # the sweep by WER: one compare-lms table per size; its numbers reach the sweep table and plot
+    header = "variant,lm_scale,dev_wer,wer,wer_low,wer_high,cer,rel_wer_reduction,p_value\n"
+    (tmp_path / "n10.csv").write_text(header + "baseline,0.5,20,30,27,33,9,,\ncombined,0.7,18,27,24,30,8,10.0,0.004\n")
+    (tmp_path / "n5.csv").write_text(header + "baseline,0.5,25,40,37,43,12,,\n")
+    args = ["report", "--variants", tmp_path / "v" / "variants.json", "--dev", dev, "--test", test,
+            "--sweep", tmp_path / "sweep" / "sweep.csv", "--sweep-decode", f"10={tmp_path / 'n10.csv'}"]
+    result = run_bootstrap(*args, "-o", tmp_path / "exp3")
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "exp3" / "report.md").read_text(encoding="utf-8")
+    assert "| 30.00 | 27.00 | 10.00 | 0.004 |" in report and (tmp_path / "exp3" / "sweep.png").exists()
+    assert [line for line in report.splitlines() if line.startswith("| 5 | 2 |")][0].endswith("| – | – | – | – |")
+    result = run_bootstrap(*args, "--sweep-decode", f"5={tmp_path / 'n5.csv'}", "-o", tmp_path / "exp4")
+    assert result.exit_code != 0 and "expected variants 'baseline' and 'combined'" in result.output
+    result = run_bootstrap(*args, "--sweep-decode", "five=x.csv", "-o", tmp_path / "exp5")
+    assert result.exit_code == 2 and "SIZE=RESULTS_CSV" in result.output
 
 
 def test_bad_specs_and_sizes(tmp_path):

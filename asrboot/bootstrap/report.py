@@ -56,8 +56,11 @@ def _f(value, fmt: str = ".1f") -> str:
 
 
 def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: str, mt_eval: Optional[str] = None,
-                 sweep: Optional[str] = None, decode: Optional[str] = None, timing: Optional[str] = None) -> List[Dict]:
-    """Write ``report.md``, ``results.csv`` and ``ppl.png`` (+ ``wer.png`` with ``decode``) in ``out_dir``."""
+                 sweep: Optional[str] = None, decode: Optional[str] = None, timing: Optional[str] = None,
+                 sweep_decode: Optional[Mapping[int, str]] = None) -> List[Dict]:
+    """Write ``report.md``, ``results.csv`` and ``ppl.png`` (+ ``wer.png`` with ``decode``, ``sweep.png`` with
+    ``sweep``) in ``out_dir``. ``sweep_decode``: ``{size: compare-lms results.csv}`` of that size's baseline and
+    combined LMs (variants named ``baseline`` and ``combined``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     arpas = {v["name"]: v["arpa"] for v in variants}
@@ -111,20 +114,25 @@ def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: s
         md += [f"| {name} | {_f(s.get('bleu'), '.2f')} | {_f(s.get('chrf'), '.2f')} |" for name, s in scores.items()]
     sweep_rows = _read_csv(sweep)
     if sweep_rows:
+        table = sweep_table(sweep_rows, sweep_decode or {})
         md += ["", "## In-domain data-size sweep", "",
-               "Test perplexity (common vocabulary), mean over seeds: in-domain subset LM vs the same LM "
-               "interpolated with the combined translations.", "",
-               "| in-domain sentences | seeds | baseline | combined | rel. reduction % |", "|---|---|---|---|---|"]
-        for size in sorted({int(r["size"]) for r in sweep_rows}, reverse=True):
-            by = {v: [float(r["test_ppl_common"]) for r in sweep_rows if int(r["size"]) == size and r["variant"] == v]
-                  for v in ("baseline", "combined")}
-            b, c = mean(by["baseline"]), mean(by["combined"])
-            md.append(f"| {size} | {len(by['baseline'])} | {b:.1f} | {c:.1f} | {100 * (b - c) / b:.1f} |")
+               "In-domain subset LM (baseline) vs the same LM EM-interpolated on dev with the LM of the combined "
+               "translations. Perplexity: test, common vocabulary, mean over seeds. WER: test, first seed's "
+               "subset, LM scale tuned on dev; p: paired bootstrap against that size's baseline.", "",
+               "| in-domain sentences | seeds | ppl baseline | ppl combined | ppl rel. red. % | WER baseline | "
+               "WER combined | WER rel. red. % | p |", "|---|---|---|---|---|---|---|---|---|"]
+        md += [f"| {r['size']} | {r['seeds']} | {r['ppl_baseline']:.1f} | {r['ppl_combined']:.1f} | "
+               f"{r['ppl_rel_reduction']:.1f} | {_f(r.get('wer_baseline'), '.2f')} | "
+               f"{_f(r.get('wer_combined'), '.2f')} | {_f(r.get('wer_rel_reduction'), '.2f')} | "
+               f"{_f(r.get('p_value'), '.3f')} |" for r in table]
+        plot_sweep(table, out / "sweep.png")
     timing_rows = [line.split("\t") for _, line in read_lines(timing)] if timing and Path(timing).exists() else []
     if timing_rows:
         md += ["", "## Stage timing", "", "| stage | seconds |", "|---|---|"]
         md += [f"| {t[0]} | {t[1]} |" for t in timing_rows if len(t) == 2]
-    md += ["", "Files: `results.csv` (this table), `ppl.png`" + (", `wer.png`, `decode/`" if decode else "") + "."]
+    files = ["`results.csv` (the variants table)", "`ppl.png`"] + (["`sweep.png`"] if sweep_rows else []) \
+        + (["`wer.png`", "`decode/`"] if decode else [])
+    md += ["", "Files: " + ", ".join(files) + "."]
     with atomic_open(out / "report.md") as f:
         f.write("\n".join(md) + "\n")
     plot_ppl(rows, out / "ppl.png")
@@ -135,6 +143,51 @@ def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: s
         else:
             plot_wer(rows, out / "wer.png")
     return rows
+
+
+def sweep_table(rows: List[Dict[str, str]], decoded: Mapping[int, str]) -> List[Dict]:
+    """Per in-domain size: mean test perplexities (common vocabulary) over seeds, and with ``decoded[size]`` the
+    WERs of that size's compare-lms run."""
+    table = []
+    for size in sorted({int(r["size"]) for r in rows}, reverse=True):
+        by = {v: [float(r["test_ppl_common"]) for r in rows if int(r["size"]) == size and r["variant"] == v]
+              for v in ("baseline", "combined")}
+        b, c = mean(by["baseline"]), mean(by["combined"])
+        row = {"size": size, "seeds": len(by["baseline"]), "ppl_baseline": b, "ppl_combined": c,
+               "ppl_rel_reduction": 100 * (b - c) / b}
+        if size in decoded:
+            wer = {r["variant"]: r for r in _read_csv(decoded[size])}
+            if not {"baseline", "combined"} <= set(wer):
+                raise ValueError(f"{decoded[size]}: expected variants 'baseline' and 'combined'")
+            row.update(wer_baseline=wer["baseline"]["wer"], wer_combined=wer["combined"]["wer"],
+                       wer_rel_reduction=wer["combined"]["rel_wer_reduction"], p_value=wer["combined"]["p_value"])
+        table.append(row)
+    return table
+
+
+def plot_sweep(table: List[Dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sizes = [r["size"] for r in table]
+    ax.plot(sizes, [r["ppl_rel_reduction"] for r in table], "o-", label="test perplexity")
+    wer = [(r["size"], float(r["wer_rel_reduction"])) for r in table if r.get("wer_rel_reduction") not in (None, "")]
+    if wer:
+        ax.plot(*zip(*wer), "s-", label="test WER")
+    ax.set_xscale("log")
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([str(s) for s in sizes])
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_xlabel("in-domain sentences")
+    ax.set_ylabel("rel. reduction by the translations %")
+    ax.legend()
+    fig.tight_layout()
+    with atomic_open(path, "wb", encoding=None) as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)
 
 
 def plot_ppl(rows: List[Dict], path: Path) -> None:

@@ -1,10 +1,11 @@
 """``asrboot bootstrap``: glue of ``recipes/hindi_lm_bootstrap`` (LM variants, data-size sweep, NMT evaluation,
-report). Also runnable as ``python -m asrboot.cli.bootstrap`` until registered in :mod:`asrboot.cli`."""
+report)."""
 
 from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import click
 
@@ -128,16 +129,25 @@ def mt_eval_cmd(models, heldout, out, beam, threads):
 @click.option("--mt-eval", type=_FILE, help="mt-eval's JSON.")
 @click.option("--sweep", type=_FILE, help="sweep.csv.")
 @click.option("--decode", type=_FILE, help="compare-lms' results.csv: adds the WER columns and wer.png.")
+@click.option("--sweep-decode", multiple=True, metavar="SIZE=RESULTS_CSV",
+              help="compare-lms' results.csv of one sweep size (variants 'baseline' and 'combined'; repeatable).")
 @click.option("--timing", type=click.Path(dir_okay=False), help="The recipe's timing.tsv.")
 @click.option("-o", "--out-dir", required=True, type=click.Path(file_okay=False))
-def report_cmd(variants_json, dev_text, test_text, mt_eval, sweep, decode, timing, out_dir):
-    """Write report.md, results.csv, ppl.png (and wer.png with --decode)."""
+def report_cmd(variants_json, dev_text, test_text, mt_eval, sweep, decode, sweep_decode, timing, out_dir):
+    """Write report.md, results.csv, ppl.png (wer.png with --decode, sweep.png with --sweep)."""
     from asrboot.bootstrap.report import write_report
     from asrboot.bootstrap.variants import read_variants
 
+    sweep_wer = {}
+    for item in sweep_decode:
+        size, sep, path = item.partition("=")
+        if not sep or not size.isdigit() or not Path(path).is_file():
+            raise click.BadParameter(f"{item!r}: expected SIZE=RESULTS_CSV of an existing file",
+                                     param_hint="--sweep-decode")
+        sweep_wer[int(size)] = path
     try:
         write_report(read_variants(variants_json), dev_text, test_text, out_dir, mt_eval=mt_eval, sweep=sweep,
-                     decode=decode, timing=timing)
+                     decode=decode, timing=timing, sweep_decode=sweep_wer)
     except ValueError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"{out_dir}/report.md")

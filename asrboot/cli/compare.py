@@ -22,8 +22,10 @@ import click
 @click.option("--max-active-states", default=10000, show_default=True)
 @click.option("--lang", type=click.Choice(["hi", "en"]), default="hi", show_default=True)
 @click.option("--bootstrap", default=1000, show_default=True, help="Bootstrap replicates for CIs and p-values.")
+@click.option("--posteriors-dir", type=click.Path(file_okay=False),
+              help="AM outputs cache, shareable between comparisons on the same cuts [OUT_DIR/posteriors].")
 def compare_lms_command(am_spec, dev_cuts, test_cuts, lms, out_dir, lm_scales, method, search_beam, output_beam,
-                        max_active_states, lang, bootstrap):
+                        max_active_states, lang, bootstrap, posteriors_dir):
     """Decode dev and test with every LM variant and write results.md, results.csv and results.png."""
     from asrboot.compare import cached_posteriors, compare_lms, parse_variants
     from asrboot.decode.lattice import SearchParams
@@ -36,8 +38,9 @@ def compare_lms_command(am_spec, dev_cuts, test_cuts, lms, out_dir, lm_scales, m
     for name, arpa in variants:
         if not arpa.is_file():
             raise click.BadParameter(f"{name}: no such ARPA file {arpa}", param_hint="--lms")
-    dev = cached_posteriors(am_spec, dev_cuts, out / "posteriors" / "dev")
-    test = cached_posteriors(am_spec, test_cuts, out / "posteriors" / "test")
+    cache = Path(posteriors_dir) if posteriors_dir else out / "posteriors"
+    dev = cached_posteriors(am_spec, dev_cuts, cache / "dev")
+    test = cached_posteriors(am_spec, test_cuts, cache / "test")
     search = SearchParams(search_beam=search_beam, output_beam=output_beam, max_active_states=max_active_states)
     compare_lms(dev, test, variants, out, [float(s) for s in lm_scales.split(",")], method, search, lang,
                 bootstrap)

@@ -221,8 +221,8 @@ def _train_config(default_epochs: Optional[float], lr, warmup, max_tokens, max_l
     if max_epochs is None and max_steps is None and max_minutes is None:
         max_epochs = default_epochs
     return TrainConfig(lr=lr, warmup_steps=warmup, max_tokens=max_tokens, max_len=max_len, max_steps=max_steps,
-                       max_epochs=max_epochs, max_minutes=max_minutes, eval_every=eval_every, patience=patience, metric=metric,
-                       bleu_sentences=bleu_sentences, seed=seed, threads=threads)
+                       max_epochs=max_epochs, max_minutes=max_minutes, eval_every=eval_every, patience=patience,
+                       metric=metric, bleu_sentences=bleu_sentences, seed=seed, threads=threads)
 
 
 @mt.command("train")

@@ -14,7 +14,7 @@
 #          demo/ with --demo), --slurp-dir DIR (default DATA_ROOT/slurp_hi), --general-hi FILE (raw general Hindi
 #          text; default: the general Hindi sets of DATA_ROOT, asrboot/corpora/readers.py; demo/general_hi.txt with
 #          --demo), --am SPEC (default builtin), --decode=false (LM side only; default: decode),
-#          --nj N (torch/BLAS threads, default 1).
+#          --nj N (torch/BLAS threads, default 2).
 # Outputs: data/full, exp/full (data/demo, exp/demo with --demo). A stage whose output exists is skipped.
 # Decoding: with --am builtin and no asrboot/models/hindi_grapheme_ctc/model.pt (or --am builtin:DIR without
 #          DIR/model.pt), the run stops before stage 28 with status 3 and says so, AFTER the LM-side report
@@ -41,7 +41,8 @@
 #   27    lm-report          exp/report.md, results.csv, ppl.png (ppl/OOV, BLEU/chrF, sweep, timing)
 #   28-29 synth-dev/test     dev/test audio, held-out eval voices                         -> data/audio/{dev,test}
 #   30    compare-lms        lang + HLG per variant, LM scale tuned on dev, test WER/CI/p  -> exp/decode/results.*
-#   31    report             the report again, with the WER columns                       -> exp/report.md, wer.png
+#   31    compare-sweep      size sweep by WER: baseline vs combined per size (first seed) -> exp/sweep/decode_n*
+#   32    report             the report again, with the WER columns                       -> exp/report.md, wer.png
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,7 +57,7 @@ slurp_dir=""
 general_hi=""
 am=builtin
 decode=true
-nj=1
+nj=2
 . "$root/local/recipe.sh"
 
 if $demo; then
@@ -76,12 +77,12 @@ else
   : "${data_root:=$root/../shared/data}"
   data=data/full; exp=exp/full
   pool_opts=(--data-dir "$data_root")
-  # A fixed CPU budget per NMT (2 cores): 4.8M parameters, pairs up to 32 subword tokens (the in-domain
-  # utterances are short; longer pool sentences cost most of the compute), ~1 s per 2k-token step.
+  # The same fixed budget for every NMT (600 updates, ~10 min on 2 cores): 4.8M parameters, pairs up to 32
+  # subword tokens (the in-domain utterances are short; longer pool sentences cost most of the compute).
   mt_model=(--vocab-size 4000 --layers 2)
-  mt_train=(--max-minutes 11 --max-len 32 --max-tokens 2048 --lr 0.002 --warmup 200 --eval-every 150
+  mt_train=(--max-steps 600 --max-len 32 --max-tokens 2048 --lr 0.002 --warmup 200 --eval-every 150
             --bleu-sentences 0)
-  st_train=(--max-minutes 5 --max-len 32 --max-tokens 2048 --lr 0.0005 --warmup 50 --eval-every 100
+  st_train=(--max-steps 250 --max-len 32 --max-tokens 2048 --lr 0.0005 --warmup 50 --eval-every 125
             --bleu-sentences 0)
   select_fractions=0.1,0.2,0.3,0.5  # at most half: 100% is the raw variant
   beam=4; nbest=4
@@ -194,9 +195,22 @@ compare() {  # every variant's HLG; LM scale tuned on dev; test WER, 95% CI, p-v
     ${compare_opts[@]+"${compare_opts[@]}"}
 }
 run_stage 30 compare-lms "$exp/decode/results.csv" compare
-run_stage 31 report "$exp/wer.png" \
+seed=${sweep_seeds%%,*}
+sweep_decode=()
+for size in ${sweep_sizes//,/ }; do sweep_decode+=(--sweep-decode "$size=$exp/sweep/decode_n$size/results.csv"); done
+compare_sweep() {  # baseline vs combined at every in-domain size (first seed's subset); AM outputs of stage 30
+  local size lms
+  for size in ${sweep_sizes//,/ }; do
+    lms=baseline=$exp/sweep/n${size}_seed$seed.baseline.arpa,combined=$exp/sweep/n${size}_seed$seed.combined.arpa
+    asrboot compare-lms --am "$am" --dev "$data/audio/dev/cuts_clean.jsonl.gz" --test "$data/audio/test/cuts_clean.jsonl.gz" \
+      --lms "$lms" --out-dir "$exp/sweep/decode_n$size" --posteriors-dir "$exp/decode/posteriors" \
+      ${compare_opts[@]+"${compare_opts[@]}"} > /dev/null
+  done
+}
+run_stage 31 compare-sweep "$exp/sweep/decode_n${sweep_sizes##*,}/results.csv" compare_sweep
+run_stage 32 report "$exp/wer.png" \
   bootstrap report --variants "$exp/lm/variants/variants.json" --dev "$data/dev.txt" --test "$data/test.txt" \
     --mt-eval "$exp/mt/eval.json" --sweep "$exp/sweep/sweep.csv" --decode "$exp/decode/results.csv" \
-    --timing "$timing" -o "$exp"
+    "${sweep_decode[@]}" --timing "$timing" -o "$exp"
 
 log done "results: $here/$exp/report.md"
