@@ -33,7 +33,8 @@ from asrboot.graph.hlg import compile_hlg
 from asrboot.graph.lang import prepare_lang
 from asrboot.graph.lexicon import words_from_arpa
 from asrboot.stamp import clear_stamp, inputs_hash, is_fresh, write_stamp
-from asrboot.io import PathLike, atomic_open, atomic_path
+from asrboot.io import PathLike, atomic_open
+from asrboot.plots import pyplot, save_png
 from asrboot.score import bootstrap_ci, paired_bootstrap, score
 
 log = logging.getLogger(__name__)
@@ -211,11 +212,7 @@ def write_results(rows: List[Row], out: Path, info: dict) -> None:
 
 
 def plot_wer(rows: List[Row], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(rows), 4))
     x = range(len(rows))
     errors = [[r.wer - r.wer_low for r in rows], [r.wer_high - r.wer for r in rows]]
@@ -223,7 +220,4 @@ def plot_wer(rows: List[Row], path: Path) -> None:
     ax.set_xticks(list(x))
     ax.set_xticklabels([r.variant for r in rows], rotation=30, ha="right")
     ax.set_ylabel("test WER % (95% CI)")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
+    save_png(fig, path, dpi=120)

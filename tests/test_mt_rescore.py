@@ -9,8 +9,8 @@ import pytest
 
 from asrboot.lm.ppl import load, score_sentence
 from asrboot.lm.train import train_lm
-from asrboot.mt import (Hypothesis, NbestEntry, choose, keep_mask, nbest_features, per_word_scores, tune_rescoring,
-                        tune_threshold)
+from asrboot.mt import (Hypothesis, NbestEntry, choose, keep_mask, nbest_features, nmt_best, per_word_scores,
+                        tune_rescoring, tune_threshold)
 from asrboot.select import DevPerplexity
 
 from conftest import grammar_sentences, zipf_sentences
@@ -46,6 +46,13 @@ def test_length_bonus_and_normalization(indomain_lm):
     assert choose(feats, 0.0, 0.0) == ["गाना चलाओ"]
     assert choose(feats, 0.0, 1.0) == ["मेरा गाना अभी चलाओ"]  # +2 words outweigh -0.5 log-prob
     assert nbest_features([entry("b", ("गाना 5 चलाओ!", -1.0))], indomain_lm).texts == [["गाना पाँच चलाओ"]]
+
+
+def test_nmt_best_is_the_beams_top_not_the_highest_total_logprob():
+    # the beam ranks by length-normalized score: the longer hypothesis first, although its total log-prob is lower
+    longer = Hypothesis("मेरा गाना अभी 5 चलाओ", -0.5, -2.5)
+    entries = [NbestEntry("a", "play my song", [longer, Hypothesis("गाना चलाओ", -1.0, -2.0)]), NbestEntry("b", "x", [])]
+    assert nmt_best(entries) == ["मेरा गाना अभी पाँच चलाओ"]
 
 
 def test_tuned_rescoring_uses_the_lm_when_it_helps(indomain_lm, tmp_path):

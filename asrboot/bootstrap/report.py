@@ -16,6 +16,7 @@ from statistics import mean
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from asrboot.io import atomic_open, read_lines
+from asrboot.plots import pyplot, save_png
 
 WER_FIELDS = ["lm_scale", "dev_wer", "wer", "wer_low", "wer_high", "cer", "rel_wer_reduction", "p_value"]
 
@@ -136,12 +137,8 @@ def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: s
     with atomic_open(out / "report.md") as f:
         f.write("\n".join(md) + "\n")
     plot_ppl(rows, out / "ppl.png")
-    if decode:
-        png = Path(decode).with_suffix(".png")
-        if png.exists():
-            shutil.copyfile(png, out / "wer.png")
-        else:
-            plot_wer(rows, out / "wer.png")
+    if decode and Path(decode).with_suffix(".png").exists():  # compare-lms' WER plot (95% CIs)
+        shutil.copyfile(Path(decode).with_suffix(".png"), out / "wer.png")
     return rows
 
 
@@ -166,11 +163,7 @@ def sweep_table(rows: List[Dict[str, str]], decoded: Mapping[int, str]) -> List[
 
 
 def plot_sweep(table: List[Dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     sizes = [r["size"] for r in table]
     ax.plot(sizes, [r["ppl_rel_reduction"] for r in table], "o-", label="test perplexity")
@@ -184,18 +177,11 @@ def plot_sweep(table: List[Dict], path: Path) -> None:
     ax.set_xlabel("in-domain sentences")
     ax.set_ylabel("rel. reduction by the translations %")
     ax.legend()
-    fig.tight_layout()
-    with atomic_open(path, "wb", encoding=None) as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def plot_ppl(rows: List[Dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 4.5))
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], [r["dev_ppl_common"] for r in rows], 0.4, label="dev")
@@ -204,24 +190,4 @@ def plot_ppl(rows: List[Dict], path: Path) -> None:
     ax.set_xticklabels([r["variant"] for r in rows], rotation=30, ha="right")
     ax.set_ylabel("perplexity (common vocabulary)")
     ax.legend()
-    fig.tight_layout()
-    with atomic_open(path, "wb", encoding=None) as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
-
-
-def plot_wer(rows: List[Dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    ax.bar(range(len(rows)), [float(r["wer"]) for r in rows])
-    ax.set_xticks(list(range(len(rows))))
-    ax.set_xticklabels([r["variant"] for r in rows], rotation=30, ha="right")
-    ax.set_ylabel("test WER %")
-    fig.tight_layout()
-    with atomic_open(path, "wb", encoding=None) as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
+    save_png(fig, path)

@@ -334,6 +334,20 @@ def rescore_cmd(nbest_file, lm_path, out, lm_weight, length_bonus, tune_dev, lm_
     _echo(report)
 
 
+@mt.command("onebest")
+@click.argument("nbest_file", metavar="NBEST", type=_FILE)
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False),
+              help="Translations, one per line (empty ones left out).")
+def onebest_cmd(nbest_file, out):
+    """The NMT's 1-best translation per source of NBEST (the beam's top hypothesis; no LM)."""
+    from asrboot.mt.rescore import nmt_best
+    from asrboot.mt.translate import read_nbest
+
+    texts = nmt_best(read_nbest(nbest_file))
+    _write_text(out, [t for t in texts if t])
+    _echo({"sources": len(texts), "empty": sum(not t for t in texts), "out": out})
+
+
 @mt.command("lm-filter")
 @click.argument("text_file", metavar="TEXT", type=_FILE)
 @click.option("--lm", "lm_path", required=True, type=_FILE, help="In-domain LM (ARPA or KenLM binary).")

@@ -4,7 +4,7 @@ translation, self-training, BLEU/chrF, N-best rescoring and filtering with the i
 from asrboot.mt.evaluate import bleu_chrf, evaluate
 from asrboot.mt.lm_filter import keep_mask, per_word_scores, tune_threshold
 from asrboot.mt.model import ModelConfig, init_model, new_model
-from asrboot.mt.rescore import NbestFeatures, choose, nbest_features, tune_rescoring
+from asrboot.mt.rescore import NbestFeatures, choose, nbest_features, nmt_best, tune_rescoring
 from asrboot.mt.selftrain import confident, self_train
 from asrboot.mt.tokenizer import load_tokenizer, train_tokenizer
 from asrboot.mt.train import TrainConfig, TrainReport, train_nmt
@@ -20,6 +20,7 @@ __all__ = [
     "Translator",
     "bleu_chrf",
     "choose",
+    "nmt_best",
     "confident",
     "evaluate",
     "init_model",

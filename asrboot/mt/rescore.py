@@ -55,6 +55,13 @@ def nbest_features(entries: Sequence[NbestEntry], lm) -> NbestFeatures:
     return feats
 
 
+def nmt_best(entries: Sequence[NbestEntry]) -> List[str]:
+    """The NMT's own 1-best per source: the top hypothesis of the beam's ranking (length-normalized score), as
+    LM-normalized text; sources without hypotheses are left out."""
+    norm = Normalizer.for_lm("hi")
+    return [norm(entry.nbest[0].text) for entry in entries if entry.nbest]
+
+
 def choose(feats: NbestFeatures, lm_weight: float, length_bonus: float = 0.0) -> List[str]:
     """The best hypothesis text per source under ``nmt + lm_weight * lm + length_bonus * words`` (ties: NMT order)."""
     return [texts[int(np.argmax(nmt + lm_weight * lm + length_bonus * words))]

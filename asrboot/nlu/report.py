@@ -11,8 +11,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from asrboot.io import PathLike, atomic_open, atomic_path
+from asrboot.io import PathLike, atomic_open
 from asrboot.nlu.config import STRATEGIES
+from asrboot.plots import pyplot, save_png
 
 METRICS = ("intent_error_rate", "slot_f1", "semer")
 SHORT = {"intent_error_rate": "IntErr", "slot_f1": "SlotF1", "semer": "SemER"}
@@ -223,11 +224,7 @@ def write_report(runs_dir: PathLike, out_dir: PathLike, config: Dict, stats: Opt
 
 def plot_curves(rows: Sequence[Dict], model: str, ks: Sequence[int], strategies: Sequence[str], names: Dict,
                 path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     panels = [("new_semer", "new intents: SemER (%)"), ("new_intent_error_rate", "new intents: intent error (%)"),
               ("all_semer", "all intents: SemER (%)")]
     fig, axes = plt.subplots(len(ks), len(panels), figsize=(4.2 * len(panels), 3.0 * len(ks)), squeeze=False)
@@ -249,7 +246,4 @@ def plot_curves(rows: Sequence[Dict], model: str, ks: Sequence[int], strategies:
             ax.set_xlabel("added pseudo-labelled utterances", fontsize=8)
             ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, dpi=110)

@@ -144,12 +144,12 @@ run_stage 17 mt-eval "$exp/mt/eval.json" \
   bootstrap mt-eval --heldout "$data/pool/heldout.tsv" --beam "$beam" -o "$exp/mt/eval.json" \
     raw="$exp/mt/raw" centroid="$exp/mt/centroid" moore_lewis="$exp/mt/moore_lewis" selftrain="$exp/mt/selftrain/round1"
 
-# --- Hindi texts of the variants: NMT 1-best (LM weight 0), N-best rescored with the in-domain LM (weights tuned
+# --- Hindi texts of the variants: NMT 1-best (the beam's top), N-best rescored with the in-domain LM (weights tuned
 #     on dev), the 1-best LM-filtered (threshold tuned on dev), and both (all combined)
 for m in raw:18 centroid:19 moore_lewis:20 selftrain:21; do
   name=${m%:*}; n=${m#*:}
   run_stage "$n" "onebest-$name" "$exp/texts/$name.txt" \
-    asrboot mt rescore "$exp/translate/$name.nbest.jsonl" --lm "$exp/lm/indomain.arpa" --lm-weight 0 -o "$exp/texts/$name.txt"
+    asrboot mt onebest "$exp/translate/$name.nbest.jsonl" -o "$exp/texts/$name.txt"
 done
 run_stage 22 rescore "$exp/texts/rescored.txt" \
   asrboot mt rescore "$exp/translate/selftrain.nbest.jsonl" --lm "$exp/lm/indomain.arpa" --tune-dev "$data/dev.txt" \
