@@ -145,10 +145,13 @@ def test_lm_variants_sweep_and_report(tmp_path):
     (tmp_path / "n5.csv").write_text(header + "baseline,0.5,25,40,37,43,12,,\n")
     args = ["report", "--variants", tmp_path / "v" / "variants.json", "--dev", dev, "--test", test,
             "--sweep", tmp_path / "sweep" / "sweep.csv", "--sweep-decode", f"10={tmp_path / 'n10.csv'}"]
-    result = run_bootstrap(*args, "-o", tmp_path / "exp3")
+    timing = tmp_path / "timing.tsv"  # a re-run stage is appended last: the report lists stages in order
+    timing.write_text("0 norm-train\t1\n10 mt-train\t500\n2 norm-test\t3\n", encoding="utf-8")
+    result = run_bootstrap(*args, "--timing", timing, "-o", tmp_path / "exp3")
     assert result.exit_code == 0, result.output
     report = (tmp_path / "exp3" / "report.md").read_text(encoding="utf-8")
     assert "| 30.00 | 27.00 | 10.00 | 0.004 |" in report and (tmp_path / "exp3" / "sweep.png").exists()
+    assert "| 0 norm-train | 1 |\n| 2 norm-test | 3 |\n| 10 mt-train | 500 |\n| total (3 timed stages) | 504 |" in report
     assert [line for line in report.splitlines() if line.startswith("| 5 | 2 |")][0].endswith("| – | – | – | – |")
     result = run_bootstrap(*args, "--sweep-decode", f"5={tmp_path / 'n5.csv'}", "-o", tmp_path / "exp4")
     assert result.exit_code != 0 and "expected variants 'baseline' and 'combined'" in result.output

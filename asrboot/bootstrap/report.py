@@ -56,6 +56,13 @@ def _f(value, fmt: str = ".1f") -> str:
         return str(value)
 
 
+def _p(value) -> str:
+    """A p-value as the report shows it (``<0.001`` below the bootstrap's resolution here)."""
+    if value not in (None, "") and float(value) < 0.001:
+        return "<0.001"
+    return _f(value, ".3f")
+
+
 def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: str, mt_eval: Optional[str] = None,
                  sweep: Optional[str] = None, decode: Optional[str] = None, timing: Optional[str] = None,
                  sweep_decode: Optional[Mapping[int, str]] = None) -> List[Dict]:
@@ -104,7 +111,7 @@ def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: s
         if decode:
             line += (f" {_f(r['lm_scale'], 'g')} | {_f(r['dev_wer'], '.2f')} | {_f(r['wer'], '.2f')} | "
                      f"[{_f(r['wer_low'], '.2f')}, {_f(r['wer_high'], '.2f')}] | {_f(r['cer'], '.2f')} | "
-                     f"{_f(r['rel_wer_reduction'], '.2f')} | {_f(r['p_value'], '.3f')} |")
+                     f"{_f(r['rel_wer_reduction'], '.2f')} | {_p(r['p_value'])} |")
         md.append(line)
     if not decode:
         md += ["", "WER: not decoded yet (stage compare-lms; see the recipe's header)."]
@@ -125,12 +132,14 @@ def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: s
         md += [f"| {r['size']} | {r['seeds']} | {r['ppl_baseline']:.1f} | {r['ppl_combined']:.1f} | "
                f"{r['ppl_rel_reduction']:.1f} | {_f(r.get('wer_baseline'), '.2f')} | "
                f"{_f(r.get('wer_combined'), '.2f')} | {_f(r.get('wer_rel_reduction'), '.2f')} | "
-               f"{_f(r.get('p_value'), '.3f')} |" for r in table]
+               f"{_p(r.get('p_value'))} |" for r in table]
         plot_sweep(table, out / "sweep.png")
     timing_rows = [line.split("\t") for _, line in read_lines(timing)] if timing and Path(timing).exists() else []
+    timing_rows = sorted((t for t in timing_rows if len(t) == 2), key=lambda t: int(t[0].split()[0]))
     if timing_rows:
-        md += ["", "## Stage timing", "", "| stage | seconds |", "|---|---|"]
-        md += [f"| {t[0]} | {t[1]} |" for t in timing_rows if len(t) == 2]
+        md += ["", "## Stage timing", "", "| stage | seconds |", "|---|---:|"]
+        md += [f"| {t[0]} | {t[1]} |" for t in timing_rows]
+        md.append(f"| total ({len(timing_rows)} timed stages) | {sum(int(t[1]) for t in timing_rows)} |")
     files = ["`results.csv` (the variants table)", "`ppl.png`"] + (["`sweep.png`"] if sweep_rows else []) \
         + (["`wer.png`", "`decode/`"] if decode else [])
     md += ["", "Files: " + ", ".join(files) + "."]
