@@ -155,6 +155,8 @@ def test_lm_variants_sweep_and_report(tmp_path):
     assert [line for line in report.splitlines() if line.startswith("| 5 | 2 |")][0].endswith("| – | – | – | – |")
     result = run_bootstrap(*args, "--sweep-decode", f"5={tmp_path / 'n5.csv'}", "-o", tmp_path / "exp4")
     assert result.exit_code != 0 and "expected variants 'baseline' and 'combined'" in result.output
+    result = run_bootstrap(*args, "--sweep-decode", f"7={tmp_path / 'n10.csv'}", "-o", tmp_path / "exp6")
+    assert result.exit_code != 0 and "sizes [7] that the sweep lacks" in result.output
     result = run_bootstrap(*args, "--sweep-decode", "five=x.csv", "-o", tmp_path / "exp5")
     assert result.exit_code == 2 and "SIZE=RESULTS_CSV" in result.output
 

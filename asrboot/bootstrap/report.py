@@ -154,8 +154,11 @@ def write_report(variants: List[Dict], dev_text: str, test_text: str, out_dir: s
 def sweep_table(rows: List[Dict[str, str]], decoded: Mapping[int, str]) -> List[Dict]:
     """Per in-domain size: mean test perplexities (common vocabulary) over seeds, and with ``decoded[size]`` the
     WERs of that size's compare-lms run."""
+    sizes = sorted({int(r["size"]) for r in rows}, reverse=True)
+    if set(decoded) - set(sizes):
+        raise ValueError(f"WER tables for sizes {sorted(set(decoded) - set(sizes))} that the sweep lacks {sizes}")
     table = []
-    for size in sorted({int(r["size"]) for r in rows}, reverse=True):
+    for size in sizes:
         by = {v: [float(r["test_ppl_common"]) for r in rows if int(r["size"]) == size and r["variant"] == v]
               for v in ("baseline", "combined")}
         b, c = mean(by["baseline"]), mean(by["combined"])
