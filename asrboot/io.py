@@ -1,8 +1,9 @@
-"""Small file helpers shared by every module: atomic writes and strict UTF-8 line reading."""
+"""Small file helpers shared by every module: atomic writes and strict UTF-8 line, TSV and JSON-lines reading."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import tempfile
@@ -92,3 +93,19 @@ def read_tsv(path: PathLike, errors: str = "strict") -> Iterator[Tuple[int, dict
             raise InputError(path, lineno, f"{len(fields)} tab-separated fields, the header has {len(header)}")
         yield lineno, dict(zip(header, fields))
 
+
+def read_jsonl(path: PathLike) -> Iterator[Tuple[int, dict]]:
+    """Yield ``(line_number, object)`` of a JSON-lines file, blank lines skipped.
+
+    A line that is not valid JSON, or not a JSON object, raises :class:`InputError` naming the file and line.
+    """
+    for lineno, line in read_lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(path, lineno, f"not valid JSON: {e.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(path, lineno, "expected a JSON object")
+        yield lineno, obj

@@ -14,7 +14,7 @@ from typing import Optional
 import torch
 
 from asrboot.am.model import SUBSAMPLING, CtcBiLstm, ModelConfig, num_parameters
-from asrboot.io import InputError, PathLike, atomic_open, atomic_path, read_lines
+from asrboot.io import InputError, PathLike, atomic_open, atomic_path, read_jsonl
 
 
 def export(exp_dir: PathLike, out_dir: PathLike, checkpoint: Optional[PathLike] = None) -> dict:
@@ -54,15 +54,10 @@ def write_card(model_dir: PathLike, results: PathLike) -> None:
     model_dir = Path(model_dir)
     info = json.loads((model_dir / "model.json").read_text())
     rows = []
-    for lineno, line in read_lines(results):
-        if line.strip():
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(results, lineno, f"not a JSON report: {e.msg}") from None
-            rows.append(f"| {r['set']} | {r['utterances']} | {r['hours']} | {_pct(r['cer'])} "
-                        f"[{_pct(r['cer_ci95'][0])}, {_pct(r['cer_ci95'][1])}] | {_pct(r['wer'])} "
-                        f"[{_pct(r['wer_ci95'][0])}, {_pct(r['wer_ci95'][1])}] |")
+    for _, r in read_jsonl(results):
+        rows.append(f"| {r['set']} | {r['utterances']} | {r['hours']} | {_pct(r['cer'])} "
+                    f"[{_pct(r['cer_ci95'][0])}, {_pct(r['cer_ci95'][1])}] | {_pct(r['wer'])} "
+                    f"[{_pct(r['wer_ci95'][0])}, {_pct(r['wer_ci95'][1])}] |")
     cfg, data = info["model_config"], info["data"]
     size_mb = sum(p.stat().st_size for p in model_dir.iterdir() if p.is_file()) / 2**20
     text = f"""# Built-in Hindi grapheme CTC acoustic model (`builtin`)

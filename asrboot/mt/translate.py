@@ -21,7 +21,7 @@ from typing import List, Optional, Sequence
 import torch
 from tqdm import tqdm
 
-from asrboot.io import InputError, PathLike, atomic_open, read_lines
+from asrboot.io import InputError, PathLike, atomic_open, read_jsonl
 from asrboot.mt.tokenizer import load_tokenizer
 from asrboot.threads import set_threads
 
@@ -131,15 +131,10 @@ def write_nbest(path: PathLike, entries: Sequence[NbestEntry]) -> None:
 def read_nbest(path: PathLike) -> List[NbestEntry]:
     """N-best JSON lines; malformed lines raise InputError (file:line)."""
     entries = []
-    for lineno, line in read_lines(path):
-        if not line.strip():
-            continue
+    for lineno, obj in read_jsonl(path):
         try:
-            obj = json.loads(line)
             hyps = [Hypothesis(str(h["text"]), float(h["score"]), float(h["logprob"])) for h in obj["nbest"]]
             entries.append(NbestEntry(str(obj["id"]), str(obj["source"]), hyps))
-        except json.JSONDecodeError as e:
-            raise InputError(path, lineno, f"not valid JSON: {e.msg}") from None
         except (KeyError, TypeError, ValueError) as e:
             raise InputError(path, lineno, f"expected {{id, source, nbest: [{{text, score, logprob}}]}}: {e}") from None
     return entries

@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from asrboot.io import InputError, PathLike, atomic_open, read_lines
+from asrboot.io import InputError, PathLike, atomic_open, read_jsonl, read_lines
 
 Span = Tuple[str, int, int]  # (slot type, first word, one past the last word)
 _SLOT_TYPE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -290,15 +290,7 @@ def read_slurp_jsonl(path: PathLike, normalizer: Optional[Callable[[str], str]] 
                      source: str = "slurp") -> List[Utterance]:
     """SLURP ``devel.jsonl``/``test.jsonl``: ``sentence_annotation`` and ``intent`` of each line."""
     out = []
-    for lineno, line in read_lines(path):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(path, lineno, f"not valid JSON: {e.msg}") from None
-        if not isinstance(d, dict):
-            raise InputError(path, lineno, "expected a JSON object")
+    for lineno, d in read_jsonl(path):
         annotation = d.get("sentence_annotation", d.get("sentence"))
         uid = d.get("slurp_id", lineno)
         out.append(_labelled(path, lineno, f"{source}-{uid}", d.get("intent") or "", annotation, source,
@@ -359,14 +351,8 @@ def write_manifest(path: PathLike, utts: Iterable[Utterance]) -> int:
 
 
 def iter_manifest(path: PathLike) -> Iterator[Utterance]:
-    for lineno, line in read_lines(path):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(path, lineno, f"not valid JSON: {e.msg}") from None
-        if not isinstance(d, dict) or "id" not in d or "text" not in d:
+    for lineno, d in read_jsonl(path):
+        if "id" not in d or "text" not in d:
             raise InputError(path, lineno, "expected a JSON object with 'id' and 'text'")
         if "annotation" in d and not d.get("intent"):
             raise InputError(path, lineno, "utterance without intent label")

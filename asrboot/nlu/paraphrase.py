@@ -29,12 +29,11 @@ import json
 import logging
 import random
 from collections import defaultdict
-from pathlib import Path
 from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from asrboot.io import PathLike, atomic_open, atomic_path
+from asrboot.io import PathLike, atomic_open, atomic_path, read_jsonl
 from asrboot.nlu.data import Utterance, delexicalize, spans_from_bio
 
 log = logging.getLogger(__name__)
@@ -310,13 +309,11 @@ def save_pairs(path: PathLike, pairs: Pairs) -> None:
 
 def load_pairs(path: PathLike) -> Pairs:
     pairs = Pairs([], [], [], [])
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            d = json.loads(line)
-            pairs.a.append(d["a"])
-            pairs.b.append(d["b"])
-            pairs.label.append(int(d["label"]))
-            pairs.kind.append(d["kind"])
+    for _, d in read_jsonl(path):
+        pairs.a.append(d["a"])
+        pairs.b.append(d["b"])
+        pairs.label.append(int(d["label"]))
+        pairs.kind.append(d["kind"])
     return pairs
 
 
