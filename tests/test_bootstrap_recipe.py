@@ -25,16 +25,21 @@ VARIANTS = ["indomain", "raw", "selection", "selftrain", "rescore", "filter", "c
 LM_STAGES = 28  # stages 0-27 (LM side + its report); 28-32 synthesize, decode and report WER
 
 
-@pytest.mark.timeout(1200)  # ~2 min on 2 idle cores (LM side); NMT is CPU-bound, so allow for busy ones
-def test_demo_recipe_end_to_end(tmp_path):
-    """CI: ./run.sh --demo, every stage, then again (every stage skipped: idempotent)."""
-    # run a copy of the recipe in a tree like the checkout's, so its data/ and exp/ are not touched
-    work = tmp_path / "recipes" / "hindi_lm_bootstrap"
+def recipe_copy(root: Path):
+    """A copy of the recipe in a tree like the checkout's under ``root`` (so the checkout's data/ and exp/ are not
+    touched), and the environment that runs it with this interpreter's asrboot."""
+    work = root / "recipes" / "hindi_lm_bootstrap"
     work.mkdir(parents=True)
     for name in ("run.sh", "demo"):
         subprocess.run(["cp", "-r", str(RECIPE / name), str(work / name)], check=True)
-    (tmp_path / "local").symlink_to(ROOT / "local")
-    env = dict(os.environ, ASRBOOT=str(Path(sys.executable).parent / "asrboot"))
+    (root / "local").symlink_to(ROOT / "local")
+    return work, dict(os.environ, ASRBOOT=str(Path(sys.executable).parent / "asrboot"))
+
+
+@pytest.mark.timeout(1200)  # ~2 min on 2 idle cores (LM side); NMT is CPU-bound, so allow for busy ones
+def test_demo_recipe_end_to_end(tmp_path):
+    """CI: ./run.sh --demo, every stage, then again (every stage skipped: idempotent)."""
+    work, env = recipe_copy(tmp_path)
     cmd = ["bash", str(work / "run.sh"), "--demo", "--nj", "1"]
     # the AM is decided now (a snapshot of the built-in model, or a missing one), not when the recipe reaches decoding
     if HAVE_BUILTIN_AM:
@@ -184,12 +189,7 @@ def test_general_text_drops_dev_test_sentences_and_duplicates(tmp_path):
 
 def test_decode_stages_stop_clearly_without_the_am(tmp_path):
     """Without model.pt (the built-in AM not trained yet) the decode stages say so and exit 3 (the LM side ran before)."""
-    work = tmp_path / "recipes" / "hindi_lm_bootstrap"
-    work.mkdir(parents=True)
-    for name in ("run.sh", "demo"):
-        subprocess.run(["cp", "-r", str(RECIPE / name), str(work / name)], check=True)
-    (tmp_path / "local").symlink_to(ROOT / "local")
-    env = dict(os.environ, ASRBOOT=str(Path(sys.executable).parent / "asrboot"))
+    work, env = recipe_copy(tmp_path)
     missing = tmp_path / "untrained"
     out = subprocess.run(["bash", str(work / "run.sh"), "--demo", "--stage", "28", "--am", f"builtin:{missing}"],
                          env=env, capture_output=True, text=True, timeout=120)
